@@ -160,6 +160,72 @@ def make_image_augmenter(
     return keras.Sequential(layers, name="image_augmenter")
 
 
+def _affine_augment_layer_class():
+    import keras
+    import tensorflow as tf
+
+    class FusedAffineAugmentation(keras.layers.Layer):
+        """Random rotation, translation and horizontal flip composed into one affine matrix per
+        image and applied in a single resampling (one interpolation instead of one per layer)."""
+
+        def __init__(self, rotation=20 / 360, translation=0.2, flip=True, fill_mode="nearest", seed=None, **kwargs):
+            super().__init__(**kwargs)
+            self.rotation, self.translation, self.flip = float(rotation), float(translation), bool(flip)
+            self.fill_mode, self.seed = fill_mode, seed
+
+        def call(self, images, training=None):
+            if not training:
+                return images
+            x = tf.convert_to_tensor(images)
+            n = tf.shape(x)[0]
+            h, w = tf.cast(tf.shape(x)[1], tf.float32), tf.cast(tf.shape(x)[2], tf.float32)
+            u = tf.random.uniform([4, n], seed=self.seed)
+            angle = (2 * u[0] - 1) * self.rotation * 2 * np.pi
+            tx, ty = (2 * u[1] - 1) * self.translation * w, (2 * u[2] - 1) * self.translation * h
+            mirror = tf.where(u[3] < 0.5, -1.0, 1.0) if self.flip else tf.ones([n])
+            cos, sin = tf.cos(angle), tf.sin(angle)
+            cx, cy = (w - 1) / 2, (h - 1) / 2
+            # maps each output pixel to the input pixel it samples: mirror, rotate about the centre, shift
+            a0, a1, b0, b1 = cos * mirror, -sin, sin * mirror, cos
+            a2, b2 = cx - a0 * cx - a1 * cy - tx, cy - b0 * cx - b1 * cy - ty
+            zeros = tf.zeros([n])
+            transforms = tf.stack([a0, a1, a2, b0, b1, b2, zeros, zeros], axis=1)
+            out = tf.raw_ops.ImageProjectiveTransformV3(
+                images=tf.cast(x, tf.float32), transforms=transforms, output_shape=tf.shape(x)[1:3],
+                interpolation="BILINEAR", fill_mode=self.fill_mode.upper(), fill_value=0.0,
+            )
+            return tf.cast(out, x.dtype)
+
+        def compute_output_shape(self, input_shape):
+            return input_shape
+
+        def get_config(self):
+            return {**super().get_config(), "rotation": self.rotation, "translation": self.translation,
+                    "flip": self.flip, "fill_mode": self.fill_mode, "seed": self.seed}
+
+    return FusedAffineAugmentation
+
+
+def fused_affine_augmentation(
+    *, rotation: float = 20 / 360, translation: float = 0.2, flip: bool = True, seed: int | None = None
+):
+    """One Keras layer doing what ``RandomRotation`` → ``RandomTranslation`` → ``RandomFlip``
+    do, but composing the three into one affine matrix per image and resampling once: about
+    half the work, and one interpolation blur instead of two. TensorFlow backend only.
+
+    >>> layer = fused_affine_augmentation(seed=0)
+    >>> x = np.random.default_rng(0).random((2, 8, 8, 3)).astype("float32")
+    >>> layer(x, training=True).shape, bool(np.allclose(layer(x, training=False), x))
+    (TensorShape([2, 8, 8, 3]), True)
+    """
+    rotation, translation = require_fraction("rotation", rotation), require_fraction("translation", translation)
+    if not isinstance(flip, bool):
+        raise ValueError(f"flip must be True or False, got {flip!r}")
+    if seed is not None:
+        seed = require_int("seed", seed, minimum=0)
+    return _affine_augment_layer_class()(rotation, translation, flip, seed=seed, name="fused_affine_augmentation")
+
+
 def source_generator_layers(*, seed: int | None = None):
     """The source's ``ImageDataGenerator(rotation_range=20, width_shift_range=0.2,
     height_shift_range=0.2, horizontal_flip=True)`` as preprocessing layers: rotation by up to

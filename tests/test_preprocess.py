@@ -257,3 +257,31 @@ def test_symbolic_tensors_are_checked_for_rank_and_dtype():
 
     with pytest.raises(ValueError, match="rank"):
         wrong_rank.get_concrete_function()
+
+
+def test_fused_affine_with_only_flip_mirrors_or_keeps_each_image(data):
+    x = data.images[:16].astype("float32")
+    out = pp.fused_affine_augmentation(rotation=0.0, translation=0.0, seed=4)(x, training=True).numpy()
+    same = [np.allclose(o, i, atol=1e-3) for o, i in zip(out, x, strict=True)]
+    mirrored = [np.allclose(o, i[:, ::-1], atol=1e-3) for o, i in zip(out, x, strict=True)]
+    assert all(s or m for s, m in zip(same, mirrored, strict=True)) and any(mirrored) and any(same)
+
+
+def test_fused_affine_rotates_by_at_most_the_range():
+    # a bright pixel right of the centre rotated by up to 20 degrees stays within that arc
+    x = np.zeros((64, 33, 33, 1), dtype="float32")
+    x[:, 16, 28] = 1.0
+    out = pp.fused_affine_augmentation(translation=0.0, flip=False, seed=1)(x, training=True).numpy()
+    angles = []
+    for img in out[..., 0]:
+        r, c = np.unravel_index(img.argmax(), img.shape)
+        angles.append(np.degrees(np.arctan2(r - 16, c - 16)))
+    assert max(abs(a) for a in angles) <= 20 + 6  # one pixel of slack at radius 12
+    assert np.std(angles) > 3
+
+
+def test_fused_affine_rejects_bad_arguments():
+    with pytest.raises(ValueError, match="rotation"):
+        pp.fused_affine_augmentation(rotation=-0.1)
+    with pytest.raises(ValueError, match="flip"):
+        pp.fused_affine_augmentation(flip="yes")
