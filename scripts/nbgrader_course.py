@@ -21,6 +21,7 @@ formgrader) run from the repository root works on it. See INSTRUCTORS.md.
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import shutil
 import subprocess
@@ -79,6 +80,53 @@ def nbgrader(*args: str, course_dir: Path | None = None, cwd: Path = ROOT, env: 
     return proc
 
 
+def nbgrader_batch(commands: list[tuple[list[str], Path]], env: dict | None = None) -> str:
+    """Run several ``nbgrader`` commands, each ``(args, cwd)``, in one Python process; return their log.
+
+    Each command goes through nbgrader's own application object exactly as the CLI does
+    (initialize with the arguments, start, reset), which saves the few seconds every
+    ``nbgrader`` process spends importing. Stops at the first failing command and raises
+    ``RuntimeError`` with the log.
+    """
+    payload = json.dumps([{"args": list(args), "cwd": str(Path(cwd).resolve())} for args, cwd in commands])
+    proc = subprocess.run(
+        [sys.executable, str(Path(__file__).resolve()), "_batch"],
+        input=payload,
+        cwd=ROOT,
+        env=with_scripts_on_path(env),
+        capture_output=True,
+        text=True,
+    )
+    if proc.returncode != 0:
+        raise RuntimeError(f"an nbgrader command failed:\n{proc.stdout}\n{proc.stderr}")
+    return proc.stdout + proc.stderr
+
+
+def _run_batch() -> int:
+    """Worker of :func:`nbgrader_batch`: read the commands as JSON on stdin and run them in turn."""
+    from jupyter_core.application import NoStart
+    from nbgrader.apps import NbGraderApp
+
+    for command in json.loads(sys.stdin.read()):
+        os.chdir(command["cwd"])
+        print(f"$ nbgrader {' '.join(command['args'])}  (in {command['cwd']})", flush=True)
+        app = NbGraderApp.instance()
+        try:
+            app.initialize(command["args"])
+            app.start()
+            code = 0
+        except NoStart:  # raised by the top-level app once its subcommand has finished
+            code = 0
+        except SystemExit as exit_:
+            code = exit_.code or 0
+        finally:
+            app.reset()
+        if code:
+            print(f"exit code {code}", flush=True)
+            return int(code)
+    return 0
+
+
 def stage(chapter: Path, course_dir: Path = COURSE_DIR) -> str:
     """Copy a chapter into ``<course_dir>/source/<NN_name>/<NN_name>.ipynb``; return the assignment id."""
     assignment = chapter.stem
@@ -116,13 +164,12 @@ def check_student_notebook(nb, name: str) -> None:
             raise RuntimeError(f"{name}: solution cell {meta.get('grade_id')} is still collapsed")
 
 
-def generate(assignment: str, course_dir: Path = COURSE_DIR, env: dict | None = None) -> Path:
-    """Run ``nbgrader generate_assignment`` for one staged chapter; return its student notebook.
+def finish_student_notebook(assignment: str, course_dir: Path = COURSE_DIR) -> Path:
+    """Post-process the student notebook nbgrader wrote for ``assignment``; return its path.
 
-    The student notebook (in ``<course_dir>/release/<assignment>/``) is post-processed in
-    place: solution cells are expanded and checked to hold no solution and no hidden test.
+    Solution cells are expanded and the notebook is checked to hold no solution and no
+    hidden test.
     """
-    nbgrader("generate_assignment", assignment, "--force", course_dir=course_dir, env=env)
     student = Path(course_dir) / "release" / assignment / f"{assignment}.ipynb"
     if not student.exists():
         raise RuntimeError(f"nbgrader did not write {student}")
@@ -136,13 +183,20 @@ def generate(assignment: str, course_dir: Path = COURSE_DIR, env: dict | None = 
 def release(
     chapters: list[Path], course_dir: Path = COURSE_DIR, out_dir: Path = RELEASE_DIR, env: dict | None = None
 ) -> list[Path]:
-    """Generate the student release of each chapter into ``out_dir/NN_name/``; return the notebooks."""
+    """Generate the student release of each chapter into ``out_dir/NN_name/``; return the notebooks.
+
+    Runs ``nbgrader generate_assignment NN_name --force`` for every chapter (in the course
+    directory ``course_dir``), then :func:`finish_student_notebook`, then copies the
+    assignment's release folder to ``out_dir``.
+    """
     if not chapters:
         raise ValueError("chapters must name at least one chapter notebook (chapters/NN_name.ipynb)")
+    assignments = [stage(chapter, course_dir) for chapter in chapters]
+    root = f"--CourseDirectory.root={Path(course_dir).resolve()}"
+    nbgrader_batch([(["generate_assignment", a, "--force", root], ROOT) for a in assignments], env=env)
     written = []
-    for chapter in chapters:
-        assignment = stage(chapter, course_dir)
-        student = generate(assignment, course_dir, env=env)
+    for assignment in assignments:
+        student = finish_student_notebook(assignment, course_dir)
         target = Path(out_dir) / assignment
         if target.exists():
             shutil.rmtree(target)
@@ -258,6 +312,8 @@ def main(argv=None) -> int:
         ("scores", _cli_scores, "print each student's points from the gradebook"),
     ):
         sub.add_parser(name, parents=[common], help=text).set_defaults(func=func)
+    if (argv if argv is not None else sys.argv[1:]) == ["_batch"]:
+        return _run_batch()
     args = parser.parse_args(argv)
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
     return args.func(args)
