@@ -39,9 +39,11 @@ IMAGES_JS = """() => Array.from(document.querySelectorAll('.jp-OutputArea-output
 }).join('|')"""
 
 # True once every code cell has run: its prompt shows a number, none shows the busy star.
+# (An empty code cell gets no number when it runs, so it is left out.)
 ALL_RAN_JS = """() => {
-    const prompts = Array.from(document.querySelectorAll('.jp-CodeCell .jp-InputArea-prompt'));
-    return prompts.length > 0 && prompts.every(p => /\\[\\d+\\]/.test(p.textContent));
+    const cells = Array.from(document.querySelectorAll('.jp-CodeCell')).filter(
+        c => (c.querySelector('.cm-content')?.textContent ?? 'x').trim() !== '');
+    return cells.length > 0 && cells.every(c => /\\[\\d+\\]/.test((c.querySelector('.jp-InputArea-prompt')?.textContent ?? '')));
 }"""
 
 
@@ -181,7 +183,17 @@ def test_chapter_in_jupyterlab(lab, page, chapter):
 
     started = time.perf_counter()
     run_all_cells(page)
-    page.wait_for_function(ALL_RAN_JS, timeout=RUN_TIMEOUT_MS)
+    try:
+        page.wait_for_function(ALL_RAN_JS, timeout=RUN_TIMEOUT_MS)
+    except Exception as err:  # Playwright's TimeoutError: show where it stopped
+        prompts = page.locator(".jp-CodeCell .jp-InputArea-prompt").all_inner_texts()
+        busy = [i for i, p in enumerate(prompts) if "*" in p]
+        if busy:
+            bring_to_top(page.locator(".jp-CodeCell").nth(busy[0]))
+        shot(page, f"{stem}_timeout")
+        raise AssertionError(
+            f"not every cell ran within {RUN_TIMEOUT_MS / 1000:.0f} s; prompts: {prompts}\n{lab.log_tail()}"
+        ) from err
     wait_kernel_idle(lab)
     seconds = time.perf_counter() - started
     print(f"{stem}: all cells ran in {seconds:.1f} s in the browser")
