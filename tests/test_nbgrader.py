@@ -111,12 +111,14 @@ def test_release_hides_solutions_and_hidden_tests(course_run, chapter):
             assert all(hidden not in c.source for c in student.cells), "a hidden test leaked into the release"
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("chapter", CHAPTERS, ids=IDS)
 def test_instructor_notebook_validates(chapter):
     result = course.validate(chapter, env=FAST)
     assert result.ok, f"nbgrader validate {chapter.name} failed:\n{result.report[-4000:]}"
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("chapter", CHAPTERS, ids=IDS)
 def test_student_notebook_fails_its_tests(course_run, chapter):
     student = course_run.out / chapter.stem / chapter.name
@@ -167,6 +169,7 @@ def autograded(run, chapter: Path) -> dict:
     return run.graded[assignment]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("chapter", CHAPTERS, ids=IDS)
 def test_solved_submission_gets_full_marks(course_run, chapter):
     points = graded_cells(nbformat.read(chapter, as_version=4))
@@ -177,6 +180,7 @@ def test_solved_submission_gets_full_marks(course_run, chapter):
     assert set(row["cells"]) == set(points)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("chapter", CHAPTERS, ids=IDS)
 def test_untouched_submission_gets_zero(course_run, chapter):
     row = autograded(course_run, chapter)[BLANK]
