@@ -441,6 +441,31 @@ def make_multimodal_dataset(
     )
 
 
+def accuracy_ceiling(dataset: MultimodalDataset, modalities=MODALITIES) -> float:
+    """The best accuracy any model could reach on ``dataset``'s clean labels from ``modalities``.
+
+    A model that perceives its modalities perfectly knows the shape when it sees the image,
+    and the pitch when it hears an audible clip or reads a caption that names it; it must
+    guess the rest uniformly. The ceiling is the mean over samples of 1 / (classes left).
+
+    >>> ds = make_multimodal_dataset(1000)
+    >>> accuracy_ceiling(ds, ("image",)), accuracy_ceiling(ds)
+    (0.5, 1.0)
+    """
+    if not isinstance(dataset, MultimodalDataset):
+        raise ValueError(f"dataset must be a MultimodalDataset, got {type(dataset).__name__}")
+    modalities = _check_modalities(modalities)
+    cue = dataset.attributes["pitch_cue"]
+    knows_shape = "image" in modalities
+    knows_pitch = np.zeros(len(dataset), dtype=bool)
+    if "audio" in modalities:
+        knows_pitch |= cue != 1
+    if "text" in modalities:
+        knows_pitch |= cue != 0
+    candidates = (1 if knows_shape else len(SHAPES)) * np.where(knows_pitch, 1, len(PITCHES))
+    return float(np.mean(1.0 / candidates))
+
+
 def train_val_test_split(
     dataset: MultimodalDataset, val: float = 0.15, test: float = 0.15, *, seed: int = 0, stratify: bool = True
 ):
