@@ -60,6 +60,11 @@ def region(source: str, begin: str, end: str) -> str:
     return "\n".join(line for a, b in zip(starts, stops, strict=False) for line in lines[a + 1 : b])
 
 
+def staged(run, chapter: Path):
+    """The copy of the chapter the release was generated from (the chapter may change meanwhile)."""
+    return nbformat.read(run.course_dir / "source" / chapter.stem / chapter.name, as_version=4)
+
+
 def test_there_are_chapters():
     assert CHAPTERS, f"no chapter notebooks (NN_name.ipynb) in {CHAPTERS_DIR}"
 
@@ -88,7 +93,7 @@ def test_release_has_every_chapter(course_run):
 
 @pytest.mark.parametrize("chapter", CHAPTERS, ids=IDS)
 def test_release_hides_solutions_and_hidden_tests(course_run, chapter):
-    teacher = nbformat.read(chapter, as_version=4)
+    teacher = staged(course_run, chapter)
     student_path = course_run.out / chapter.stem / chapter.name
     student = nbformat.read(student_path, as_version=4)
     assert graded_cells(student) == graded_cells(teacher), "the release must keep every graded cell and its points"
@@ -155,7 +160,7 @@ def autograded(run, chapter: Path) -> dict:
     first = [(["release_assignment", assignment, exchange, "--force", root], ROOT)]
     first += [(["fetch_assignment", assignment, "--course=mmbm", exchange], home) for home in homes.values()]
     course.nbgrader_batch(first, env=FAST)
-    solve(homes[SOLVED] / assignment / chapter.name, nbformat.read(chapter, as_version=4))
+    solve(homes[SOLVED] / assignment / chapter.name, staged(run, chapter))
     second = [
         (["submit", assignment, "--course=mmbm", f"--student={student}", exchange], home)
         for student, home in homes.items()
@@ -172,7 +177,7 @@ def autograded(run, chapter: Path) -> dict:
 @pytest.mark.slow
 @pytest.mark.parametrize("chapter", CHAPTERS, ids=IDS)
 def test_solved_submission_gets_full_marks(course_run, chapter):
-    points = graded_cells(nbformat.read(chapter, as_version=4))
+    points = graded_cells(staged(course_run, chapter))
     row = autograded(course_run, chapter)[SOLVED]
     lost = {gid: f"{s:g}/{m:g}" for gid, (s, m) in row["cells"].items() if s != m}
     assert not lost, f"the instructor's solutions lose points in {lost}"
