@@ -265,8 +265,8 @@ def synthesize_audio(pitch, beeps, timbre, audible, rng: np.random.Generator, ch
         f0 = np.where(pitch[sl] == 1, rng.uniform(1000, 1600, m), rng.uniform(250, 450, m)).astype(np.float32)
         phase = 2 * np.pi * f0[:, None] * t[None, :] + rng.uniform(0, 2 * np.pi, (m, 1)).astype(np.float32)
         wave = np.sin(phase)
-        buzzy = (timbre[sl] == 1)[:, None]
-        wave = np.where(buzzy, 0.6 * wave + 0.3 * np.sin(2 * phase) + 0.2 * np.sin(3 * phase), wave)
+        buzzy = np.flatnonzero(timbre[sl] == 1)
+        wave[buzzy] = 0.6 * wave[buzzy] + 0.3 * np.sin(2 * phase[buzzy]) + 0.2 * np.sin(3 * phase[buzzy])
         muffled = np.flatnonzero(audible[sl] == 0)
         wave[muffled] = rng.uniform(-1.0, 1.0, (len(muffled), AUDIO_LENGTH)).astype(np.float32)
         shift = rng.integers(0, 2048 - 3 * 380 - 2 * 200 + 1, size=m)
@@ -692,7 +692,9 @@ def load_cifar10(
             path = Path(keras.utils.get_file("cifar-10-python.tar.gz", CIFAR10_URL, file_hash=sha256))
         else:
             waited = time.perf_counter() - started
-            reason = f"no CIFAR-10 archive at {path} and its host is unreachable (checked in {waited:.1f} s)"
+            reason = f"no CIFAR-10 archive at {path}"
+            if archive is None:
+                reason += f" and its download host did not answer (checked in {waited:.1f} s)"
             if not offline_fallback:
                 raise RuntimeError(reason)
             print(f"CIFAR-10 offline: {reason}; using the embedded stand-in of the same shape.")
