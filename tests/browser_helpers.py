@@ -16,6 +16,7 @@ import socket
 import subprocess
 import sys
 import time
+import urllib.error
 import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -109,6 +110,14 @@ class LabServer:
         return json.loads(body) if body else None
 
     def kernels(self) -> list[dict]:
+        # While a kernel is starting, jupyter_server can answer 500 (its model is not complete yet).
+        for _ in range(20):
+            try:
+                return self.api("/api/kernels")
+            except urllib.error.HTTPError as err:
+                if err.code < 500:
+                    raise
+                time.sleep(0.25)
         return self.api("/api/kernels")
 
     def shutdown_kernels(self) -> None:
@@ -196,4 +205,14 @@ def error_outputs(path: Path) -> list[str]:
         if cell.cell_type == "code"
         for out in cell.get("outputs", [])
         if out.get("output_type") == "error"
+    ]
+
+
+def not_run(path: Path) -> list[int]:
+    """Indices of the non-empty code cells that a notebook file shows as never executed."""
+    nb = nbformat.read(path, as_version=4)
+    return [
+        i
+        for i, cell in enumerate(nb.cells)
+        if cell.cell_type == "code" and cell.source.strip() and cell.get("execution_count") is None
     ]

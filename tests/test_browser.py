@@ -21,6 +21,7 @@ from tests.browser_helpers import (
     CHROMIUM_ARGS,
     browser_chapters,
     error_outputs,
+    not_run,
     start_lab,
     uses_widgets,
 )
@@ -38,12 +39,15 @@ IMAGES_JS = """() => Array.from(document.querySelectorAll('.jp-OutputArea-output
     return s.length + ':' + h;
 }).join('|')"""
 
-# True once every code cell has run: its prompt shows a number, none shows the busy star.
-# (An empty code cell gets no number when it runs, so it is left out.)
+# True once every code cell has run: its prompt shows a number, none shows the busy star. Cells
+# with a collapsed input (solutions) show no prompt and empty cells get no number: the saved file
+# is checked for those.
 ALL_RAN_JS = """() => {
-    const cells = Array.from(document.querySelectorAll('.jp-CodeCell')).filter(
-        c => (c.querySelector('.cm-content')?.textContent ?? 'x').trim() !== '');
-    return cells.length > 0 && cells.every(c => /\\[\\d+\\]/.test((c.querySelector('.jp-InputArea-prompt')?.textContent ?? '')));
+    const cells = Array.from(document.querySelectorAll('.jp-CodeCell')).filter(c =>
+        !c.querySelector('.jp-InputPlaceholder') && (c.querySelector('.cm-content')?.textContent ?? 'x').trim() !== '');
+    const prompts = Array.from(document.querySelectorAll('.jp-CodeCell .jp-InputPrompt')).map(p => p.textContent);
+    return cells.length > 0 && !prompts.some(p => p.includes('*'))
+        && cells.every(c => /\\[\\d+\\]/.test(c.querySelector('.jp-InputArea-prompt')?.textContent ?? ''));
 }"""
 
 
@@ -99,7 +103,7 @@ def wait_kernel_idle(lab, timeout: float = 60) -> None:
 
 
 def open_notebook(page, lab, name: str) -> None:
-    page.goto(lab.url(f"/lab/tree/{name}"))
+    page.goto(lab.url(f"/lab/tree/{name}?reset"))  # ?reset: a fresh workspace, only this notebook open
     page.locator(".jp-NotebookPanel .jp-Notebook").first.wait_for(state="visible", timeout=60_000)
     # A notebook without kernel metadata asks which kernel to start: take the default.
     dialog = page.locator(".jp-Dialog")
@@ -107,6 +111,13 @@ def open_notebook(page, lab, name: str) -> None:
         dialog.locator("button.jp-mod-accept").click()
     page.locator(".jp-Notebook-ExecutionIndicator[data-status='idle']").wait_for(timeout=60_000)
     wait_kernel_idle(lab)
+
+
+def clear_all_outputs(page) -> None:
+    """Edit > Clear Outputs of All Cells, so that what is checked afterwards comes from this run."""
+    page.locator(".lm-MenuBar-itemLabel", has_text=re.compile(r"^Edit$")).click()
+    page.locator(".lm-Menu-itemLabel", has_text=re.compile(r"^Clear Outputs of All Cells$")).click()
+    page.wait_for_function("() => document.querySelectorAll('.jp-OutputArea-output').length === 0")
 
 
 def run_all_cells(page) -> None:
@@ -181,6 +192,7 @@ def test_chapter_in_jupyterlab(lab, page, chapter):
     page.on("pageerror", lambda err: console_errors.append(str(err)))
     open_notebook(page, lab, name)
 
+    clear_all_outputs(page)
     started = time.perf_counter()
     run_all_cells(page)
     try:
@@ -200,6 +212,7 @@ def test_chapter_in_jupyterlab(lab, page, chapter):
 
     saved = save_notebook(page, lab, name)
     assert error_outputs(saved) == [], f"cells raised errors: {error_outputs(saved)}"
+    assert not_run(saved) == [], f"cells that did not run: {not_run(saved)}"
     outputs = page.locator(".jp-OutputArea-output")
     texts = "\n".join(outputs.all_inner_texts())
     assert "Traceback" not in texts, "an output shows a traceback"
