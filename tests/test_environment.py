@@ -133,6 +133,20 @@ def test_yaml_parses_back_to_the_written_requirements():
     assert all(isinstance(d, (str, dict)) for d in environment()["dependencies"])
 
 
+def test_pip_reads_environment_yml_and_the_test_environment_satisfies_it(tmp_path):
+    """conda hands the pip entries to pip as a requirements file: pip must accept every line, and
+    the environment these tests run in (installed from pyproject.toml) must already satisfy them."""
+    _, pip = conda_and_pip(environment())
+    reqs = tmp_path / "requirements.txt"
+    reqs.write_text("\n".join(requirement_lines(pip)) + "\n")
+    result = subprocess.run(
+        [sys.executable, "-m", "pip", "install", "--dry-run", "--no-deps", "-r", str(reqs)],
+        capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert "Would install" not in result.stdout, result.stdout[-2000:]
+
+
 def test_binder_requirements_match_pyproject():
     lines = requirement_lines((BINDER / "requirements.txt").read_text().splitlines())
     assert sorted(map(key, lines)) == sorted(map(key, runtime_requirements()))
