@@ -140,7 +140,7 @@ def test_pip_reads_environment_yml_and_the_test_environment_satisfies_it(tmp_pat
     reqs = tmp_path / "requirements.txt"
     reqs.write_text("\n".join(requirement_lines(pip)) + "\n")
     result = subprocess.run(
-        [sys.executable, "-m", "pip", "install", "--dry-run", "--no-deps", "-r", str(reqs)],
+        [sys.executable, "-m", "pip", "install", "--dry-run", "--no-deps", "--no-index", "-r", str(reqs)],
         capture_output=True, text=True, timeout=120,
     )  # fmt: skip
     assert result.returncode == 0, result.stderr[-2000:]
