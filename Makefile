@@ -35,6 +35,10 @@ notebooks: $(STAMP)
 benchmark: $(STAMP)
 	$(PY) benchmarks/chapters.py
 
+## Student notebooks without solutions, one folder per chapter in release/ (nbgrader).
+release: $(STAMP)
+	$(PY) scripts/nbgrader_course.py release
+
 lint: $(STAMP)
 	$(VENV)/bin/ruff check mmbm_utils tests chapters benchmarks scripts
 

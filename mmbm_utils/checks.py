@@ -42,19 +42,21 @@ def check(condition, message: str, *, otherwise: str | None = None) -> None:
     print(f"✓ {message}")
 
 
-def check_close(actual, expected, message: str, *, atol: float = 1e-5) -> None:
-    """Check that two arrays agree within ``atol``, saying how far apart they are if not.
+def check_close(actual, expected, message: str, *, atol: float = 1e-5, otherwise: str | None = None) -> None:
+    """Check that two arrays agree within ``atol``, saying how far apart they are if not;
+    ``otherwise`` adds what is wrong and what to try to the error.
 
     >>> check_close([1.0, 2.0], [1.0, 2.0000001], "NumPy matches Keras")
     ✓ NumPy matches Keras (max |difference| = 1.0e-07)
     """
     a = np.asarray(actual, dtype=np.float64)
     e = np.asarray(expected, dtype=np.float64)
+    advice = f" ({otherwise})" if otherwise else ""
     if a.shape != e.shape:
-        raise AssertionError(f"{message}: shapes differ, got {a.shape}, expected {e.shape}")
+        raise AssertionError(f"{message}: shapes differ, got {a.shape}, expected {e.shape}{advice}")
     diff = float(np.max(np.abs(a - e))) if a.size else 0.0
     if not diff <= atol:
-        raise AssertionError(f"{message}: max |difference| = {diff:.3g} exceeds {atol:g}")
+        raise AssertionError(f"{message}: max |difference| = {diff:.3g} exceeds {atol:g}{advice}")
     print(f"✓ {message} (max |difference| = {diff:.1e})")
 
 

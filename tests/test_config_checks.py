@@ -71,3 +71,8 @@ def test_validators_name_the_argument():
         checks.require_array("x", [1.0, np.nan], finite=True)
     with pytest.raises(ValueError, match=r"x must have shape \(any, 3\)"):
         checks.require_array("x", np.zeros((2, 4)), shape=(None, 3))
+
+
+def test_check_close_adds_advice():
+    with pytest.raises(AssertionError, match=r"exceeds 1e-05 \(flip the kernel\)"):
+        checks.check_close([1.0], [2.0], "convolution", otherwise="flip the kernel")
