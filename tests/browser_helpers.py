@@ -109,19 +109,27 @@ class LabServer:
             body = resp.read()
         return json.loads(body) if body else None
 
-    def kernels(self) -> list[dict]:
+    def api_retry(self, path: str):
         # While a kernel is starting, jupyter_server can answer 500 (its model is not complete yet).
         for _ in range(20):
             try:
-                return self.api("/api/kernels")
+                return self.api(path)
             except urllib.error.HTTPError as err:
                 if err.code < 500:
                     raise
                 time.sleep(0.25)
-        return self.api("/api/kernels")
+        return self.api(path)
 
-    def shutdown_kernels(self) -> None:
-        for kernel in self.kernels():
+    def kernel_of(self, name: str) -> dict | None:
+        """The kernel model (id, execution_state, ...) of the open notebook ``name``, if it has one."""
+        for session in self.api_retry("/api/sessions"):
+            if session.get("path") == name and session.get("kernel"):
+                return session["kernel"]
+        return None
+
+    def shutdown_kernel_of(self, name: str) -> None:
+        kernel = self.kernel_of(name)
+        if kernel:
             self.api(f"/api/kernels/{kernel['id']}", method="DELETE")
 
     def log_tail(self, n: int = 40) -> str:

@@ -68,13 +68,45 @@ def browser():
         chromium.close()
 
 
-@pytest.fixture()
-def page(browser):
-    context = browser.new_context(viewport={"width": 1440, "height": 1000})
-    page = context.new_page()
-    page.set_default_timeout(30_000)
-    yield page
-    context.close()
+class Tabs:
+    """One browser tab per chapter, each in its own JupyterLab workspace. A tab is opened ahead of
+    its test, so that its kernel starts while the previous chapter is still running."""
+
+    def __init__(self, browser, lab):
+        self.browser, self.lab, self.open_tabs = browser, lab, {}
+
+    def open(self, chapter: Path):
+        if chapter.name not in self.open_tabs:
+            page = self.browser.new_context(viewport={"width": 1440, "height": 1000}).new_page()
+            page.set_default_timeout(30_000)
+            errors: list[str] = []
+            page.on("pageerror", lambda err: errors.append(str(err)))
+            # ?reset: a fresh workspace with only this notebook open
+            page.goto(self.lab.url(f"/lab/workspaces/{chapter.stem}/tree/{chapter.name}?reset"))
+            self.open_tabs[chapter.name] = (page, errors)
+        return self.open_tabs[chapter.name]
+
+    def close(self, chapter: Path) -> None:
+        page, _ = self.open_tabs.pop(chapter.name)
+        page.context.close()
+        self.lab.shutdown_kernel_of(chapter.name)
+
+
+@pytest.fixture(scope="module")
+def tabs(browser, lab):
+    tabs = Tabs(browser, lab)
+    yield tabs
+    for name in list(tabs.open_tabs):
+        tabs.close(Path(name))
+
+
+def selected_chapters(request) -> list[Path]:
+    """The chapters this pytest run will open, in order (all of them unless ``-k`` chose some)."""
+    return [
+        item.callspec.params["chapter"]
+        for item in request.session.items
+        if getattr(item, "originalname", "") == "test_chapter_in_jupyterlab" and hasattr(item, "callspec")
+    ]
 
 
 def shot(page, name: str) -> Path:
@@ -89,25 +121,24 @@ def bring_to_top(locator) -> None:
     locator.evaluate("el => (el.closest('.jp-OutputArea-output') || el).scrollIntoView({block: 'start'})")
 
 
-def wait_kernel_idle(lab, timeout: float = 60) -> None:
+def wait_kernel_idle(lab, name: str, timeout: float = 90) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        kernels = lab.kernels()
-        if kernels and all(k["execution_state"] == "idle" for k in kernels):
+        kernel = lab.kernel_of(name)
+        if kernel and kernel["execution_state"] == "idle":
             return
         time.sleep(0.3)
-    raise AssertionError(f"kernel not idle after {timeout} s: {lab.kernels()}\n{lab.log_tail()}")
+    raise AssertionError(f"the kernel of {name} is not idle after {timeout} s: {lab.kernel_of(name)}\n{lab.log_tail()}")
 
 
-def open_notebook(page, lab, name: str) -> None:
-    page.goto(lab.url(f"/lab/tree/{name}?reset"))  # ?reset: a fresh workspace, only this notebook open
+def wait_notebook_ready(page, lab, name: str) -> None:
     page.locator(".jp-NotebookPanel .jp-Notebook").first.wait_for(state="visible", timeout=60_000)
     # A notebook without kernel metadata asks which kernel to start: take the default.
     dialog = page.locator(".jp-Dialog")
     if dialog.count() and dialog.first.is_visible():
         dialog.locator("button.jp-mod-accept").click()
+    wait_kernel_idle(lab, name)
     page.locator(".jp-Notebook-ExecutionIndicator[data-status='idle']").wait_for(timeout=60_000)
-    wait_kernel_idle(lab)
 
 
 def clear_all_outputs(page) -> None:
@@ -148,7 +179,7 @@ def wait_redraw(page, before: str, what: str, timeout_ms: int = 30_000) -> str:
         )
     except Exception as err:  # Playwright's TimeoutError: say which control did nothing
         raise AssertionError(f"changing the {what} did not redraw any figure") from err
-    page.wait_for_timeout(500)
+    page.wait_for_timeout(300)
     return images_hash(page)
 
 
@@ -183,11 +214,13 @@ def change_slider(page, before: str) -> str | None:
 
 
 @pytest.mark.parametrize("chapter", CHAPTERS, ids=[p.stem for p in CHAPTERS])
-def test_chapter_in_jupyterlab(lab, page, chapter):
+def test_chapter_in_jupyterlab(lab, tabs, chapter, request):
     name, stem = chapter.name, chapter.stem
-    console_errors: list[str] = []
-    page.on("pageerror", lambda err: console_errors.append(str(err)))
-    open_notebook(page, lab, name)
+    page, console_errors = tabs.open(chapter)
+    wait_notebook_ready(page, lab, name)
+    upcoming = selected_chapters(request)
+    if chapter in upcoming and upcoming.index(chapter) + 1 < len(upcoming):
+        tabs.open(upcoming[upcoming.index(chapter) + 1])
 
     clear_all_outputs(page)
     started = time.perf_counter()
@@ -203,7 +236,7 @@ def test_chapter_in_jupyterlab(lab, page, chapter):
         raise AssertionError(
             f"Run All did not finish within {RUN_TIMEOUT_MS / 1000:.0f} s; prompts: {prompts}\n{lab.log_tail()}"
         ) from err
-    wait_kernel_idle(lab)
+    wait_kernel_idle(lab, name)
     seconds = time.perf_counter() - started
     print(f"{stem}: all cells ran in {seconds:.1f} s in the browser")
 
@@ -235,10 +268,10 @@ def test_chapter_in_jupyterlab(lab, page, chapter):
             changed.append(after_slider)
             shot(page, f"{stem}_slider")
         assert changed, "no control changed a figure"
-        wait_kernel_idle(lab)
+        wait_kernel_idle(lab, name)
         assert "Traceback" not in "\n".join(outputs.all_inner_texts()), "a widget callback raised"
     else:
         bring_to_top(page.locator(".jp-OutputArea-output img").first)
         shot(page, f"{stem}_ran")
     assert not console_errors, f"the page raised JavaScript errors: {console_errors}"
-    lab.shutdown_kernels()
+    tabs.close(chapter)
