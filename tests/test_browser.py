@@ -100,6 +100,18 @@ def tabs(browser, lab):
         tabs.close(Path(name))
 
 
+def test_lab_opens_on_chapter_00(lab):
+    """Like ``make lab``: the server's front page leads to chapter 00."""
+    import http.client
+
+    conn = http.client.HTTPConnection("127.0.0.1", lab.port, timeout=10)
+    conn.request("GET", "/", headers={"Authorization": f"token {lab.token}"})
+    response = conn.getresponse()
+    assert response.status in (301, 302, 303, 307), response.status
+    assert response.getheader("Location", "").rstrip("?").endswith("/lab/tree/00_welcome.ipynb")
+    assert (lab.root / "00_welcome.ipynb").exists(), "chapter 00 is missing from the chapters folder"
+
+
 def selected_chapters(request) -> list[Path]:
     """The chapters this pytest run will open, in order (all of them unless ``-k`` chose some)."""
     return [
@@ -247,7 +259,10 @@ def test_chapter_in_jupyterlab(lab, tabs, chapter, request):
     texts = "\n".join(outputs.all_inner_texts())
     assert "Traceback" not in texts, "an output shows a traceback"
     assert page.locator(".jp-OutputArea-output img").count() > 0, "no figure rendered"
-    assert page.locator(".jp-OutputArea-output img").first.evaluate("img => img.naturalWidth") > 0
+    broken = page.evaluate(
+        "() => Array.from(document.querySelectorAll('.jp-OutputArea-output img')).filter(i => !i.naturalWidth).length"
+    )
+    assert broken == 0, f"{broken} figures did not load"
 
     widgets = page.locator(".jp-OutputArea-output .jupyter-widgets")
     if uses_widgets(chapter):
