@@ -229,6 +229,19 @@ def test_binder_environment_installs_and_runs_chapter_00(tmp_path):
     print(report)
 
 
+def copy_repository(dest: Path) -> None:
+    """Copy the files git tracks or would track (untracked but not ignored) into ``dest``."""
+    listed = subprocess.run(
+        ["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard"],
+        cwd=ROOT, capture_output=True, check=True,
+    ).stdout.decode().split("\0")  # fmt: skip
+    for rel in filter(None, listed):
+        source = ROOT / rel
+        if source.is_file():
+            (dest / rel).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(source, dest / rel)
+
+
 @pytest.mark.slow
 def test_repo2docker_plans_the_binder_image(tmp_path):
     """repo2docker, the builder behind Binder, reads binder/ and writes the image's Dockerfile.
@@ -239,8 +252,8 @@ def test_repo2docker_plans_the_binder_image(tmp_path):
     venv = tmp_path / "r2d-venv"
     env = fresh_venv(venv)
     subprocess.run([str(venv / "bin" / "python"), "-m", "pip", "install", "-q", "jupyter-repo2docker"], env=env, check=True)
-    repo = tmp_path / "repo"  # only what Binder would see: the committed layout, without the local virtualenv
-    shutil.copytree(ROOT, repo, ignore=shutil.ignore_patterns(".venv", ".git", "artifacts", "__pycache__", "*.egg-info"))
+    repo = tmp_path / "repo"  # what Binder would see: the repository's files, not the ignored ones (.venv, outputs)
+    copy_repository(repo)
     result = subprocess.run(
         [str(venv / "bin" / "repo2docker"), "--no-build", "--debug", str(repo)],
         cwd=tmp_path, env=env, capture_output=True, text=True, timeout=300,
