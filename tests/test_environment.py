@@ -7,6 +7,7 @@ tool Binder builds with) to plan the image.
 
 from __future__ import annotations
 
+import ast
 import json
 import os
 import re
@@ -171,6 +172,26 @@ def test_binder_postbuild_installs_the_course_package():
 # ----------------------------------------------------------------------------- slow checks
 
 
+def chapter_imports() -> set[str]:
+    """The top-level modules that the chapters' code cells import (IPython magics skipped)."""
+    modules = set()
+    for path in sorted(CHAPTER_00.parent.glob("[0-9][0-9]_*.ipynb")):
+        for cell in nbformat.read(path, as_version=4).cells:
+            if cell.cell_type != "code":
+                continue
+            code = "\n".join(line for line in cell.source.splitlines() if not line.lstrip().startswith(("%", "!")))
+            try:
+                tree = ast.parse(code)
+            except SyntaxError:
+                continue
+            for node in ast.walk(tree):
+                if isinstance(node, ast.Import):
+                    modules.update(alias.name.split(".")[0] for alias in node.names)
+                elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
+                    modules.add(node.module.split(".")[0])
+    return modules
+
+
 def fresh_venv(path: Path) -> dict:
     """A new virtual environment made with the running Python; the environment variables to use it."""
     subprocess.run([sys.executable, "-m", "venv", str(path)], check=True)
@@ -201,6 +222,14 @@ def test_binder_environment_installs_and_runs_chapter_00(tmp_path):
         [python, "-m", "jupyter", "labextension", "list"], env=env, capture_output=True, text=True, check=True
     )
     assert "@jupyter-widgets/jupyterlab-manager" in extensions.stdout + extensions.stderr, "widgets would not render"
+
+    # Every module any chapter imports is installed there (chapter 00 alone is run below).
+    modules = sorted(chapter_imports())
+    found = subprocess.run(
+        [python, "-c", "import importlib.util, sys; print(' '.join(m for m in sys.argv[1:] if importlib.util.find_spec(m) is None))", *modules],
+        env=env, capture_output=True, text=True, check=True,
+    )  # fmt: skip
+    assert found.stdout.split() == [], f"chapters import modules Binder does not install: {found.stdout.split()}"
 
     # Chapter 00 in fast mode, in a kernel of the new environment, from a copy of the notebook.
     nb = nbformat.read(CHAPTER_00, as_version=4)
