@@ -17,7 +17,7 @@ install: $(STAMP)
 
 ## Open the course in JupyterLab (installs first).
 lab: $(STAMP)
-	$(VENV)/bin/jupyter lab --notebook-dir=chapters --LabApp.default_url=/lab/tree/00_welcome.ipynb
+	$(VENV)/bin/jupyter lab --notebook-dir=chapters --LabApp.default_url=/lab/tree/00_welcome.ipynb $(if $(filter 0,$(shell id -u)),--allow-root)
 
 ## Run every test in fast mode: lint, unit tests, notebooks (nbval), nbgrader, browser.
 test: $(STAMP) browser
