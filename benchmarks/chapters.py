@@ -39,14 +39,15 @@ def peak_rss_mb(pid: int) -> float:
     return 0.0
 
 
-def run_notebook(path: Path, *, write: bool, timeout: int = 1800) -> dict:
+def run_notebook(path: Path, *, write: bool, timeout: int = 600) -> dict:
     """Execute one notebook in a fresh kernel; return seconds, peak MB and error count."""
     nb = nbformat.read(path, as_version=4)
     cells = [c for c in nb.cells if c.cell_type == "code"]
     bar = tqdm(total=len(cells), desc=path.stem, leave=False, unit="cell")
     peak = {"mb": 0.0}
     client = NotebookClient(
-        nb, timeout=timeout, kernel_name="python3", resources={"metadata": {"path": str(path.parent)}}
+        nb, timeout=timeout, startup_timeout=120, kernel_name="python3",
+        resources={"metadata": {"path": str(path.parent)}},
     )
 
     def after_cell(**_):
