@@ -79,6 +79,17 @@ def require_int(name: str, value, *, minimum: int | None = None, maximum: int | 
     return value
 
 
+def require_bool(name: str, value) -> bool:
+    """Return ``value`` if it is ``True`` or ``False``, else raise ``ValueError`` naming ``name``.
+
+    >>> require_bool("shuffle", True)
+    True
+    """
+    if not isinstance(value, bool):
+        raise ValueError(f"{name} must be True or False, got {value!r}")
+    return value
+
+
 def require_fraction(name: str, value) -> float:
     """Return ``value`` as a float in [0, 1], or raise ``ValueError`` naming ``name``.
 

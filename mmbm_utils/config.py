@@ -45,11 +45,10 @@ def set_seed(seed: int = 0, deterministic: bool = True) -> None:
 
     >>> set_seed(42)
     """
-    from .checks import require_int
+    from .checks import require_bool, require_int
 
     seed = require_int("seed", seed, minimum=0, maximum=2**32 - 1)
-    if not isinstance(deterministic, bool):
-        raise ValueError(f"deterministic must be True or False, got {deterministic!r}")
+    require_bool("deterministic", deterministic)
     import keras
     import tensorflow as tf
 

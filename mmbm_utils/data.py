@@ -39,7 +39,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .checks import require_choice, require_fraction, require_int
+from .checks import require_bool, require_choice, require_fraction, require_int
 
 IMAGE_SIZE = 32
 SAMPLE_RATE = 8000
@@ -676,8 +676,7 @@ def load_cifar10(
     network and with ``offline_fallback`` it prints one line saying so and returns
     :func:`make_cifar10_standin` data (``is_standin=True``); otherwise it raises.
     """
-    if not isinstance(offline_fallback, bool):
-        raise ValueError(f"offline_fallback must be True or False, got {offline_fallback!r}")
+    require_bool("offline_fallback", offline_fallback)
     if not (isinstance(sha256, str) and len(sha256) == 64):
         raise ValueError(f"sha256 must be a 64-character hex string, got {sha256!r}")
     if not isinstance(timeout, (int, float)) or not timeout > 0:

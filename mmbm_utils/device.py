@@ -10,7 +10,7 @@ from __future__ import annotations
 import dataclasses
 import os
 
-from .checks import require_choice
+from .checks import require_bool, require_choice
 
 MIXED_PRECISION_MIN_CAPABILITY = (7, 0)  # Volta and newer have float16 tensor cores
 
@@ -93,8 +93,7 @@ def setup(mixed_precision: str = "auto", *, memory_growth: bool = True) -> Devic
     ``mixed_precision``: ``"auto"`` (mixed only on capable GPUs), ``"on"`` or ``"off"``.
     """
     require_choice("mixed_precision", mixed_precision, ("auto", "on", "off"))
-    if not isinstance(memory_growth, bool):
-        raise ValueError(f"memory_growth must be True or False, got {memory_growth!r}")
+    require_bool("memory_growth", memory_growth)
     import keras
     import tensorflow as tf
 

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import keras
 
-from .checks import require_choice, require_int
+from .checks import require_bool, require_choice, require_int
 from .data import AUDIO_LENGTH, IMAGE_SIZE, MODALITIES, SAMPLE_RATE
 
 RNN_CELLS = ("simple", "lstm", "gru", "conv1d")
@@ -32,12 +32,6 @@ def _check_dims(output_dim, filters):
         raise ValueError(f"filters must be a non-empty tuple of positive ints, got {filters!r}")
     for f in filters:
         require_int("filters", f, minimum=1)
-
-
-def _check_bool(name, value):
-    if not isinstance(value, bool):
-        raise ValueError(f"{name} must be True or False, got {value!r}")
-    return value
 
 
 def image_encoder(
@@ -54,7 +48,7 @@ def image_encoder(
     (None, 64, 8)
     """
     _check_dims(output_dim, filters)
-    _check_bool("return_sequence", return_sequence)
+    require_bool("return_sequence", return_sequence)
     if 2 ** len(filters) > IMAGE_SIZE:
         raise ValueError(f"filters must have at most 5 entries (each halves the 32-pixel image), got {len(filters)}")
     inputs = keras.Input((IMAGE_SIZE, IMAGE_SIZE, 3), name="image")
@@ -119,7 +113,7 @@ def audio_encoder(
     (None, 17, 8)
     """
     _check_dims(output_dim, filters)
-    _check_bool("return_sequence", return_sequence)
+    require_bool("return_sequence", return_sequence)
     require_int("n_mels", n_mels, minimum=4, maximum=128)
     require_int("frame_step", frame_step, minimum=1, maximum=256)
     inputs = keras.Input((AUDIO_LENGTH,), name="audio")
@@ -155,7 +149,7 @@ def text_encoder(
     require_int("output_dim", output_dim, minimum=1)
     require_int("sequence_length", sequence_length, minimum=1)
     require_int("embed_dim", embed_dim, minimum=1)
-    _check_bool("return_sequence", return_sequence)
+    require_bool("return_sequence", return_sequence)
     inputs = keras.Input((sequence_length,), dtype="int64", name="text")
     x = keras.layers.Embedding(vocab_size, embed_dim, mask_zero=True)(inputs)
     if not return_sequence:
@@ -198,8 +192,8 @@ def recurrent_encoder(
         require_int("input_shape", d, minimum=1)
     require_choice("cell", cell, RNN_CELLS)
     units = require_int("units", units, minimum=1)
-    _check_bool("bidirectional", bidirectional)
-    _check_bool("return_sequences", return_sequences)
+    require_bool("bidirectional", bidirectional)
+    require_bool("return_sequences", return_sequences)
     if cell == "conv1d" and bidirectional:
         raise ValueError("bidirectional must be False for cell='conv1d' (a convolution has no direction)")
     if len(input_shape) == 1:
@@ -243,7 +237,7 @@ def source_cnn(input_shape=(32, 32, 3), n_classes: int = 10, *, rescale: bool = 
     if min(input_shape[:2]) < 22:
         raise ValueError(f"input_shape must be at least 22×22 pixels for three conv+pool blocks, got {input_shape!r}")
     require_int("n_classes", n_classes, minimum=2)
-    _check_bool("rescale", rescale)
+    require_bool("rescale", rescale)
     layers = [keras.Input(tuple(input_shape), name="image")]
     if rescale:
         layers.append(keras.layers.Rescaling(1 / 255.0, name="rescale"))

@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .checks import require_array, require_fraction, require_int
+from .checks import require_array, require_bool, require_fraction, require_int
 
 DEFAULT_SAMPLE_RATE = 8000
 
@@ -137,8 +137,7 @@ def make_image_augmenter(
 
     from .checks import require_choice
 
-    if not isinstance(flip, bool):
-        raise ValueError(f"flip must be True or False, got {flip!r}")
+    require_bool("flip", flip)
     rotation, translation, zoom, contrast = (
         require_fraction(n, v) for n, v in
         (("rotation", rotation), ("translation", translation), ("zoom", zoom), ("contrast", contrast))
@@ -219,8 +218,7 @@ def fused_affine_augmentation(
     (TensorShape([2, 8, 8, 3]), True)
     """
     rotation, translation = require_fraction("rotation", rotation), require_fraction("translation", translation)
-    if not isinstance(flip, bool):
-        raise ValueError(f"flip must be True or False, got {flip!r}")
+    require_bool("flip", flip)
     if seed is not None:
         seed = require_int("seed", seed, minimum=0)
     return _affine_augment_layer_class()(rotation, translation, flip, seed=seed, name="fused_affine_augmentation")
@@ -563,8 +561,7 @@ def build_pipeline(
     seed = require_int("seed", seed, minimum=0)
     for name, flag in (("shuffle", shuffle), ("cache", cache), ("prefetch", prefetch),
                        ("drop_remainder", drop_remainder)):
-        if not isinstance(flag, bool):
-            raise ValueError(f"{name} must be True or False, got {flag!r}")
+        require_bool(name, flag)
     if map_fn is not None and not callable(map_fn):
         raise ValueError(f"map_fn must be callable or None, got {type(map_fn).__name__}")
     arrays = inputs if isinstance(inputs, dict) else {"": inputs}
